@@ -29,7 +29,7 @@ MK_GOALS := $(shell sed -n 's/^\([a-z][a-z0-9_-]*\):.*/\1/p' $(wildcard mk/*.mk)
 
 GOALS := all help setup base tree config config-test config-bench \
 	kernel kernel-test kernel-bench headers kselftest suites check \
-	export lint demo vm clean distclean
+	export lint arches demo vm clean distclean
 ifneq ($(filter-out $(GOALS) $(MK_GOALS),$(MAKECMDGOALS)),)
 $(info make: unknown target '$(firstword $(filter-out $(GOALS),$(MAKECMDGOALS)))')
 $(shell sed -n '/^## /s/^## //p' $(firstword $(MAKEFILE_LIST)) >&2)
@@ -44,6 +44,7 @@ endif
 ##   check        build, boot, run every suite in tests/suites/, summary
 ##   demo         bench kernel + short fio comparison (NVMe, null_blk poll)
 ##   lint         checkpatch --strict on patches/, sparse new warnings vs base
+##   arches       build build/linux for i386 and arm64 (io_setup2 in the tables)
 ##   export       write build/linux's series (base..HEAD) to patches/
 ##   setup        install missing Debian packages
 ##   base         extract linux-source-6.12 into $(CACHE) as a git repo
@@ -101,6 +102,9 @@ demo: kernel-bench $(if $(FIO_BIN),fio)
 
 lint: tree
 	@scripts/lint
+
+arches: tree
+	@scripts/build-arches $(TREE) $(REPO)/build/arches i386 arm64
 
 export: tree
 	@scripts/export $(TREE) patches

@@ -76,7 +76,10 @@ LIBAIO32_HARNESS  := $(LIBAIO32_BUILD)/harness
 LIBAIO32_HARNESS_STAMP = $(LIBAIO32_BUILD)/.harness-built-$(LIBAIO_STAMP_TAG)
 # i386: large file offsets as Debian builds it (future=+lfs).  Without it
 # case 23 hands splice() a 32-bit off_t where the kernel reads a loff_t.
-LIBAIO32_CFLAGS   ?= -m32 -D_FILE_OFFSET_BITS=64 $(LIBAIO_CFLAGS)
+# <asm/*.h> for -m32: the gcc-multilib metapackage would link /usr/include/asm
+# to the x86_64 ones (they serve both ABIs), but it conflicts with every cross
+# compiler, so the i386 build gets that link in a directory of its own.
+LIBAIO32_CFLAGS   ?= -m32 -D_FILE_OFFSET_BITS=64 -isystem $(LIBAIO32_BUILD)/include32 $(LIBAIO_CFLAGS)
 
 .PHONY: libaio-harness libaio-harness-host libaio-clean
 
@@ -130,7 +133,10 @@ $(LIBAIO32_BUILD)/.copied: $(LIBAIO_BUILD)/.copied
 	  { echo "gcc -m32 cannot build programs: apt-get install gcc-multilib (or make LIBAIO_M32=0)" >&2; exit 1; }
 	@rm -rf $(LIBAIO32_BUILD) && cp -a $(LIBAIO_BUILD) $(LIBAIO32_BUILD) && \
 	  $(MAKE) -s -C $(LIBAIO32_BUILD)/src clean && $(MAKE) -s -C $(LIBAIO32_HARNESS) clean && \
-	  rm -f $(LIBAIO32_BUILD)/.harness-built* && touch $@
+	  rm -f $(LIBAIO32_BUILD)/.harness-built* && \
+	  mkdir -p $(LIBAIO32_BUILD)/include32 && \
+	  ln -sfn /usr/include/$$(gcc -print-multiarch)/asm $(LIBAIO32_BUILD)/include32/asm && \
+	  touch $@
 
 $(LIBAIO32_HARNESS_STAMP): $(LIBAIO32_BUILD)/.copied
 	$(MAKE) -s -C $(LIBAIO32_BUILD)/src libaio.a CFLAGS="$(LIBAIO32_CFLAGS)"
