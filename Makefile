@@ -29,7 +29,7 @@ MK_GOALS := $(shell sed -n 's/^\([a-z][a-z0-9_-]*\):.*/\1/p' $(wildcard mk/*.mk)
 
 GOALS := all help setup base tree config config-test config-bench \
 	kernel kernel-test kernel-bench headers kselftest suites check \
-	export lint arches demo vm clean distclean
+	export lint arches demo bench vm clean distclean
 ifneq ($(filter-out $(GOALS) $(MK_GOALS),$(MAKECMDGOALS)),)
 $(info make: unknown target '$(firstword $(filter-out $(GOALS),$(MAKECMDGOALS)))')
 $(shell sed -n '/^## /s/^## //p' $(firstword $(MAKEFILE_LIST)) >&2)
@@ -43,6 +43,8 @@ endif
 ##   all          (default) host set-up, base tree, work tree, test kernel
 ##   check        build, boot, run every suite in tests/suites/, summary
 ##   demo         bench kernel + short fio comparison (NVMe, null_blk poll)
+##   bench        -icount benchmark vs io_uring: build/bench/bench.{json,md,png}
+##                (BENCH_ARGS="--runs N --out DIR --quick")
 ##   lint         checkpatch --strict on patches/, sparse new warnings vs base
 ##   arches       build build/linux for i386 and arm64 (io_setup2 in the tables)
 ##   export       write build/linux's series (base..HEAD) to patches/
@@ -100,6 +102,10 @@ vm: kernel-test
 demo: kernel-bench $(if $(FIO_BIN),fio)
 	@$(if $(FIO_BIN),FIO=$(FIO_BIN)) scripts/demo
 
+BENCH_ARGS ?=
+bench: kernel-bench fio
+	@scripts/bench $(BENCH_ARGS)
+
 lint: tree
 	@scripts/lint
 
@@ -110,7 +116,7 @@ export: tree
 	@scripts/export $(TREE) patches
 
 clean:
-	rm -rf build/obj-test build/obj-bench build/kselftest build/tests build/check build/vm build/demo build/lint
+	rm -rf build/obj-test build/obj-bench build/kselftest build/tests build/check build/vm build/demo build/bench build/lint
 
 distclean: clean
 	@echo "build/linux is the kernel work tree: remove it by hand (rm -rf build/linux) after 'make export'"
