@@ -45,7 +45,8 @@ endif
 ##   demo         bench kernel + short fio comparison (NVMe, null_blk poll)
 ##   bench        -icount benchmark vs io_uring: build/bench/bench.{json,md,png}
 ##                (BENCH_ARGS="--runs N --out DIR --quick")
-##   lint         checkpatch --strict on patches/, sparse new warnings vs base
+##   lint         checkpatch --strict on patches/, sparse new warnings vs base,
+##                every patch builds (scripts/build-each)
 ##   arches       build build/linux for i386 and arm64 (io_setup2 in the tables)
 ##   export       write build/linux's series (base..HEAD) to patches/
 ##   setup        install missing Debian packages
@@ -108,6 +109,8 @@ bench: kernel-bench fio
 
 lint: tree
 	@scripts/lint
+	@echo "== every patch builds (scripts/build-each)"
+	@scripts/build-each
 
 arches: tree
 	@scripts/build-arches $(TREE) $(REPO)/build/arches i386 arm64
@@ -116,7 +119,7 @@ export: tree
 	@scripts/export $(TREE) patches
 
 clean:
-	rm -rf build/obj-test build/obj-bench build/kselftest build/tests build/check build/vm build/demo build/bench build/lint
+	rm -rf build/obj-test build/obj-bench build/kselftest build/tests build/check build/vm build/demo build/bench build/lint build/each
 
 distclean: clean
 	@echo "build/linux is the kernel work tree: remove it by hand (rm -rf build/linux) after 'make export'"
