@@ -1,5 +1,7 @@
-# aio-iopoll: polled native AIO for Linux 6.12 (Debian linux-source-6.12).
+# aio-iopoll: polled native AIO for Linux 7.3 (Debian linux-source-7.3), with
+# a backport to the 6.12 LTS (Debian linux-source-6.12).
 # `make help` lists the targets.  Variables (make VAR=value):
+#   BASE    7.3 (the main series, patches/) or 6.12 (the backport, patches-6.12/)
 #   CACHE   extracted base tree and ccache, keyed by version (/var/cache/aio-iopoll)
 #   JOBS    parallel kernel build jobs (nproc)
 #   SUITES  suites for `make check` (all executables in tests/suites/)
@@ -11,10 +13,26 @@ SUITES  ?=
 TIMEOUT ?= 1800
 
 REPO    := $(abspath .)
-TREE    := $(REPO)/build/linux
-KVER     = $(shell dpkg-query -W -f='$${Version}' linux-source-6.12 2>/dev/null)
-BASE     = $(CACHE)/base-$(KVER)/linux
-KSFT    := $(REPO)/build/kselftest
+
+# The base the series goes on.  Each has its own series, work tree and build
+# directory; fio and libaio (user space) are shared.
+BASE    ?= 7.3
+ifeq ($(BASE),7.3)
+SRCPKG  := linux-source-7.3
+PATCHES := $(REPO)/patches
+BUILD   := $(REPO)/build
+else ifeq ($(BASE),6.12)
+SRCPKG  := linux-source-6.12
+PATCHES := $(REPO)/patches-6.12
+BUILD   := $(REPO)/build/6.12
+else
+$(error BASE=$(BASE): the bases are 7.3 (main series, patches/) and 6.12 (backport, patches-6.12/))
+endif
+TREE    := $(BUILD)/linux
+KVER     = $(shell dpkg-query -W -f='$${Version}' $(SRCPKG) 2>/dev/null)
+BASE_REPO = $(CACHE)/base-$(KVER)/linux
+KSFT    := $(BUILD)/kselftest
+export BASE SRCPKG PATCHES BUILD
 
 export CCACHE_DIR ?= $(CACHE)/ccache
 # Hash paths relative to the repository, so that another clone hits the cache.
@@ -39,7 +57,9 @@ endif
 .PHONY: $(GOALS)
 .DEFAULT_GOAL := all
 
-## usage: make [TARGET] [CACHE=dir] [JOBS=n] [SUITES="a b"]
+## usage: make [TARGET] [BASE=7.3|6.12] [CACHE=dir] [JOBS=n] [SUITES="a b"]
+##   BASE=7.3 (default): the main series patches/ on linux-source-7.3, in build/
+##   BASE=6.12: the backport patches-6.12/ on linux-source-6.12, in build/6.12/
 ##   all          (default) host set-up, base tree, work tree, test kernel
 ##   check        build, boot, run every suite in tests/suites/, summary
 ##   demo         bench kernel + short fio comparison (NVMe, null_blk poll)
@@ -48,13 +68,14 @@ endif
 ##   lint         checkpatch --strict on patches/, sparse new warnings vs base,
 ##                every patch builds (scripts/build-each)
 ##   arches       build build/linux for i386 and arm64 (io_setup2 in the tables)
-##   export       write build/linux's series (base..HEAD) to patches/
+##   export       write the work tree's series (base..HEAD) to patches/ (or patches-6.12/)
 ##   setup        install missing Debian packages
-##   base         extract linux-source-6.12 into $(CACHE) as a git repo
-##   tree         make build/linux (base + patches/) if it does not exist
-##   kernel-test  build/obj-test: debug kernel (KASAN, lockdep, kmemleak)
-##   kernel-bench build/obj-bench: same devices, no debugging
-##   kselftest    build + install the aio kselftests into build/kselftest
+##   base         extract linux-source-BASE into $(CACHE) as a git repo
+##   tree         make the work tree (base + series) if it does not exist:
+##                build/linux (7.3) or build/6.12/linux
+##   kernel-test  obj-test: debug kernel (KASAN, lockdep, kmemleak)
+##   kernel-bench obj-bench: same devices, no debugging
+##   kselftest    build + install the aio kselftests into kselftest/
 ##   vm           boot the test kernel and run CMD="..." (default: a shell test)
 ##   clean        remove build outputs (keeps build/linux, the work tree)
 help:
@@ -67,27 +88,27 @@ setup:
 	@mkdir -p $(CCACHE_DIR) && ccache -M 5G >/dev/null
 
 base: setup
-	@scripts/mkbase $(CACHE) $(KVER)
+	@scripts/mkbase $(CACHE) $(SRCPKG) "$(KVER)"
 
 tree: base
-	@scripts/mktree $(BASE) $(TREE) patches
+	@scripts/mktree $(BASE_REPO) $(TREE) $(PATCHES)
 
 # --- kernels -----------------------------------------------------------------
 # build/obj-FLAVOUR/.config is made from `make tinyconfig` plus
 # configs/base.config plus configs/FLAVOUR.config, when a fragment changes.
 config: config-test
 config-test config-bench: config-%: tree
-	@scripts/mkconfig $* $(TREE) $(REPO)/build/obj-$*
+	@scripts/mkconfig $* $(TREE) $(BUILD)/obj-$*
 
 kernel: kernel-test
 kernel-test kernel-bench: kernel-%: config-%
-	@echo "  KERNEL  build/obj-$* (ccache, -j$(JOBS))"
-	@$(MAKE) -s -C $(TREE) O=$(REPO)/build/obj-$* CC="ccache gcc" -j$(JOBS) bzImage
-	@scripts/check-config build/obj-$*/.config configs/base.config configs/$*.config
-	@echo "  KERNEL  build/obj-$*/arch/x86/boot/bzImage ($$(cat build/obj-$*/include/config/kernel.release))"
+	@echo "  KERNEL  $(BUILD:$(REPO)/%=%)/obj-$* (base $(BASE), ccache, -j$(JOBS))"
+	@$(MAKE) -s -C $(TREE) O=$(BUILD)/obj-$* CC="ccache gcc" -j$(JOBS) bzImage
+	@scripts/check-config $(BUILD)/obj-$*/.config configs/base.config configs/base-$(BASE).config configs/$*.config
+	@echo "  KERNEL  $(BUILD:$(REPO)/%=%)/obj-$*/arch/x86/boot/bzImage ($$(cat $(BUILD)/obj-$*/include/config/kernel.release))"
 
 headers: kernel-test
-	@$(MAKE) -s -C $(TREE) O=$(REPO)/build/obj-test headers_install
+	@$(MAKE) -s -C $(TREE) O=$(BUILD)/obj-test headers_install
 
 kselftest: headers
 	@tests/build/kselftest-aio
@@ -98,7 +119,7 @@ check: kernel-test
 
 CMD ?= uname -a; cat /proc/cmdline; ls -l /dev/nvme0n* /dev/nullb_*; mount | grep /mnt
 vm: kernel-test
-	@scripts/vm-run -r build/vm/run -- bash -c '$(CMD)'
+	@scripts/vm-run -r $(BUILD)/vm/run -- bash -c '$(CMD)'
 
 demo: kernel-bench $(if $(FIO_BIN),fio)
 	@$(if $(FIO_BIN),FIO=$(FIO_BIN)) scripts/demo
@@ -108,18 +129,18 @@ bench: kernel-bench fio
 	@scripts/bench $(BENCH_ARGS)
 
 lint: tree
-	@scripts/lint
+	@scripts/lint $(PATCHES)
 	@echo "== every patch builds (scripts/build-each)"
-	@scripts/build-each
+	@scripts/build-each $(PATCHES)
 
 arches: tree
 	@scripts/build-arches $(TREE) $(REPO)/build/arches i386 arm64
 
 export: tree
-	@scripts/export $(TREE) patches
+	@scripts/export $(TREE) $(PATCHES)
 
 clean:
-	rm -rf build/obj-test build/obj-bench build/kselftest build/tests build/check build/vm build/demo build/bench build/lint build/each
+	rm -rf $(addprefix $(BUILD)/,obj-test obj-bench kselftest tests check vm demo bench lint each)
 
 distclean: clean
-	@echo "build/linux is the kernel work tree: remove it by hand (rm -rf build/linux) after 'make export'"
+	@echo "$(TREE:$(REPO)/%=%) is the kernel work tree: remove it by hand after 'make export'"
