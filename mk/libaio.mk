@@ -3,16 +3,19 @@
 # tests/suites/libaio-harness.  Included by the top-level Makefile.
 #
 # Targets:
-#   libaio-harness        build every harness case (cases/N.p, N = 2..23)
+#   libaio-harness        build every harness case (cases/N.p, N = 2..32)
 #   libaio-harness-host   run the suite on this host, outside any VM (quick
 #                         look at which cases a kernel passes; needs root for
 #                         the loop-mounted cases 8 and 10)
+#   libaio-lib            the library alone: build/libaio/src/libaio.a
+#                         (x86_64), which mk/fio.mk links fio against
 #   libaio-clean          remove build/libaio (the source cache stays)
 #
 # Variables for other make files and the guest suite:
 #   LIBAIO_BUILD          build/libaio, a copy of the Debian source tree
 #   LIBAIO_HARNESS        build/libaio/harness (cases/*.p, ext2-enospc.img)
 #   LIBAIO_HARNESS_STAMP  file that exists once every case is built
+#   LIBAIO_LIB            build/libaio/src/libaio.a (header: src/libaio.h)
 #   LIBAIO32_BUILD, LIBAIO32_HARNESS, LIBAIO32_HARNESS_STAMP
 #                         the same, built for i386 (gcc -m32), so that the
 #                         suite also runs every case through the IA32 compat
@@ -28,8 +31,8 @@
 # library is tested by the same build.  Debian 0.3.113-4 is libaio 0.3.113
 # plus 15 patches; the system library is built from the very same source.
 #
-# Our own changes to the harness are in libaio/patches/ (git format-patch
-# files, applied in the order of libaio/patches/series):
+# Our own changes to libaio and its harness are in libaio/patches/ (git
+# format-patch files, applied in the order of libaio/patches/series):
 #   0001 harness: let 11.t's iteration count be set at build time.
 #        11.t (a million 256-byte aio writes, then a million reads) takes
 #        3 s on hardware and 866 s in the TCG guest with the debug kernel;
@@ -43,6 +46,19 @@
 #        ITERATIONS=$(LIBAIO_CASE18_ITERATIONS) (upstream 1000).
 #   The suite prints the scaled values (cases/scaled.txt).  For the
 #   upstream counts: make libaio-clean; make LIBAIO_FULL=1 libaio-harness.
+#   0003-0005 polled aio in the library: io_setup2(nr_events, flags, ctxp)
+#        (LIBAIO_0.6, returns 0 or -errno, -ENOSYS without the system
+#        call, __NR_io_setup2 473, 583 on alpha), IOCTX_FLAG_IOPOLL,
+#        IOCB_FLAG_HIPRI and io_set_hipri() in libaio.h, man pages
+#        io_setup2.3, io_set_hipri.3, io_getevents.3 on polled contexts.
+#        libaio's io_getevents() needs no change: the ring header of a
+#        polled context has no AIO_RING_MAGIC, so it always makes the
+#        system call (0008 says why and proves it).
+#   0006-0014 harness cases 24-32: io_setup2's arguments (24), ENOSYS
+#        (25), a polled context's rules and io_getevents entering the
+#        kernel (26), and polled I/O on the device named by
+#        LIBAIO_POLL_DEV (27-32, skipped without it; the suite sets it
+#        to the guest's poll devices).
 
 # Do not steal the including Makefile's default goal.
 LIBAIO_SAVED_GOAL := $(.DEFAULT_GOAL)
@@ -52,6 +68,7 @@ LIBAIO_VERSION    ?= 0.3.113-4
 AIO_CACHE         ?= $(or $(CACHE),/var/cache/aio-iopoll)
 LIBAIO_BUILD      := $(LIBAIO_REPO)/build/libaio
 LIBAIO_HARNESS    := $(LIBAIO_BUILD)/harness
+LIBAIO_LIB        := $(LIBAIO_BUILD)/src/libaio.a
 # The stamps name the scaled counts: changing them rebuilds those cases.
 LIBAIO_STAMP_TAG   = c$(LIBAIO_CASE11_COUNT)-i$(LIBAIO_CASE18_ITERATIONS)
 LIBAIO_HARNESS_STAMP = $(LIBAIO_BUILD)/.harness-built-$(LIBAIO_STAMP_TAG)
@@ -81,7 +98,7 @@ LIBAIO32_HARNESS_STAMP = $(LIBAIO32_BUILD)/.harness-built-$(LIBAIO_STAMP_TAG)
 # compiler, so the i386 build gets that link in a directory of its own.
 LIBAIO32_CFLAGS   ?= -m32 -D_FILE_OFFSET_BITS=64 -isystem $(LIBAIO32_BUILD)/include32 $(LIBAIO_CFLAGS)
 
-.PHONY: libaio-harness libaio-harness-host libaio-clean
+.PHONY: libaio-harness libaio-harness-host libaio-lib libaio-clean
 
 # libaio_scale HARNESS-DIR CFLAGS: rebuild the scaled cases with their
 # -Dmacro=value and record it in cases/scaled.txt for the suite.
@@ -118,6 +135,11 @@ $(LIBAIO_BUILD)/.copied: $(LIBAIO_REPO)/scripts/deb-source $(LIBAIO_MK_DIR)/liba
 	  fi; \
 	done
 	@touch $@
+
+# The library alone (mk/fio.mk).  src/'s make always runs: it knows what
+# is stale, and leaves libaio.a alone when nothing is.
+libaio-lib: $(LIBAIO_BUILD)/.copied
+	@$(MAKE) -s --no-print-directory -C $(LIBAIO_BUILD)/src libaio.a CFLAGS="$(LIBAIO_CFLAGS)"
 
 $(LIBAIO_HARNESS_STAMP): $(LIBAIO_BUILD)/.copied
 	$(MAKE) -s -C $(LIBAIO_BUILD)/src libaio.a CFLAGS="$(LIBAIO_CFLAGS)"
