@@ -47,7 +47,7 @@ MK_GOALS := $(shell sed -n 's/^\([a-z][a-z0-9_-]*\):.*/\1/p' $(wildcard mk/*.mk)
 
 GOALS := all help setup base tree config config-test config-bench \
 	kernel kernel-test kernel-bench headers kselftest suites check \
-	export lint arches demo bench vm clean distclean
+	export lint arches demo bench stress vm clean distclean
 ifneq ($(filter-out $(GOALS) $(MK_GOALS),$(MAKECMDGOALS)),)
 $(info make: unknown target '$(firstword $(filter-out $(GOALS),$(MAKECMDGOALS)))')
 $(shell sed -n '/^## /s/^## //p' $(firstword $(MAKEFILE_LIST)) >&2)
@@ -65,6 +65,8 @@ endif
 ##   demo         bench kernel + short fio comparison (NVMe, null_blk poll)
 ##   bench        -icount benchmark vs io_uring: build/bench/bench.{json,md,png}
 ##                (BENCH_ARGS="--runs N --out DIR --quick")
+##   stress       test kernel + randomized polled/classic aio stress with fault
+##                injection, build/stress/ (DURATION=secs SEED=n STRESS_ARGS=...)
 ##   lint         checkpatch --strict on patches/, sparse new warnings vs base,
 ##                every patch builds (scripts/build-each)
 ##   arches       build build/linux for i386 and arm64 (io_setup2 in the tables)
@@ -127,6 +129,14 @@ demo: kernel-bench $(if $(FIO_BIN),fio)
 BENCH_ARGS ?=
 bench: kernel-bench fio
 	@scripts/bench $(BENCH_ARGS)
+
+# DURATION in seconds (180 by default), SEED (random, printed, by default);
+# STRESS_ARGS: more scripts/stress options (--faults LIST, --workers N, ...).
+DURATION ?= 180
+SEED ?=
+STRESS_ARGS ?=
+stress: kernel-test
+	@DURATION=$(DURATION) SEED=$(SEED) scripts/stress $(STRESS_ARGS)
 
 lint: tree
 	@scripts/lint $(PATCHES)
