@@ -47,7 +47,7 @@ MK_GOALS := $(shell sed -n 's/^\([a-z][a-z0-9_-]*\):.*/\1/p' $(wildcard mk/*.mk)
 
 GOALS := all help setup base tree config config-test config-bench \
 	kernel kernel-test kernel-bench headers kselftest suites check \
-	export lint arches demo bench stress vm clean distclean
+	export lint arches demo bench profile insn stress vm clean distclean
 ifneq ($(filter-out $(GOALS) $(MK_GOALS),$(MAKECMDGOALS)),)
 $(info make: unknown target '$(firstword $(filter-out $(GOALS),$(MAKECMDGOALS)))')
 $(shell sed -n '/^## /s/^## //p' $(firstword $(MAKEFILE_LIST)) >&2)
@@ -65,6 +65,10 @@ endif
 ##   demo         bench kernel + short fio comparison (NVMe, null_blk poll)
 ##   bench        -icount benchmark vs io_uring: build/bench/bench.{json,md,png}
 ##                (BENCH_ARGS="--runs N --out DIR --quick")
+##   profile      perf profile of one bench cell under -icount, build/profile/
+##                ENGINE-qdN/ (ENGINE=aio-poll QD=32; PROFILE_ARGS=...)
+##   insn         exact guest instructions per read by kernel function for
+##                one bench cell, build/insn/ENGINE-qdN/ (ENGINE, QD as above)
 ##   stress       test kernel + randomized polled/classic aio stress with fault
 ##                injection, build/stress/ (DURATION=secs SEED=n STRESS_ARGS=...)
 ##   lint         checkpatch --strict on patches/, sparse new warnings vs base,
@@ -130,6 +134,17 @@ BENCH_ARGS ?=
 bench: kernel-bench fio
 	@scripts/bench $(BENCH_ARGS)
 
+# One t/io_uring cell of make bench: ENGINE (aio-irq, aio-poll, io_uring-irq,
+# io_uring-iopoll, io_uring-iopoll-fixed) and QD.
+ENGINE ?= aio-poll
+QD ?= 32
+PROFILE_ARGS ?=
+profile: kernel-bench fio
+	@scripts/profile --engine $(ENGINE) --qd $(QD) $(PROFILE_ARGS)
+
+insn: kernel-bench fio
+	@scripts/insn-trace --engine $(ENGINE) --qd $(QD)
+
 # DURATION in seconds (180 by default), SEED (random, printed, by default);
 # STRESS_ARGS: more scripts/stress options (--faults LIST, --workers N, ...).
 DURATION ?= 180
@@ -150,7 +165,7 @@ export: tree
 	@scripts/export $(TREE) $(PATCHES)
 
 clean:
-	rm -rf $(addprefix $(BUILD)/,obj-test obj-bench kselftest tests check vm demo bench lint each)
+	rm -rf $(addprefix $(BUILD)/,obj-test obj-bench kselftest tests check vm demo bench profile insn lint each)
 
 distclean: clean
 	@echo "$(TREE:$(REPO)/%=%) is the kernel work tree: remove it by hand after 'make export'"
