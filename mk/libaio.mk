@@ -44,6 +44,11 @@
 #        io_destroy waiting for an RCU grace period) takes 30 s on
 #        hardware, 107 s for 50 iterations in the guest; built with
 #        ITERATIONS=$(LIBAIO_CASE18_ITERATIONS) (upstream 1000).
+#   0015 harness: let 6.t's and 14.t's sizes be set at build time.
+#        6.t writes and reads min(RAM, 768 MiB) through buffered aio, 14.t
+#        ten 768 MiB requests from a child that exits unreaped: 92 s and
+#        144 s in the guest; built with MAXKB=$(LIBAIO_CASE6_MAXKB) KiB and
+#        SIZE=$(LIBAIO_CASE14_SIZE) bytes (upstream 768 MiB each).
 #   The suite prints the scaled values (cases/scaled.txt).  For the
 #   upstream counts: make libaio-clean; make LIBAIO_FULL=1 libaio-harness.
 #   0003-0005 polled aio in the library: io_setup2(nr_events, flags, ctxp)
@@ -70,7 +75,7 @@ LIBAIO_BUILD      := $(LIBAIO_REPO)/build/libaio
 LIBAIO_HARNESS    := $(LIBAIO_BUILD)/harness
 LIBAIO_LIB        := $(LIBAIO_BUILD)/src/libaio.a
 # The stamps name the scaled counts: changing them rebuilds those cases.
-LIBAIO_STAMP_TAG   = c$(LIBAIO_CASE11_COUNT)-i$(LIBAIO_CASE18_ITERATIONS)
+LIBAIO_STAMP_TAG   = c$(LIBAIO_CASE11_COUNT)-i$(LIBAIO_CASE18_ITERATIONS)-m$(LIBAIO_CASE6_MAXKB)-s$(LIBAIO_CASE14_SIZE)
 LIBAIO_HARNESS_STAMP = $(LIBAIO_BUILD)/.harness-built-$(LIBAIO_STAMP_TAG)
 # Generic code only: the guest is QEMU TCG.  Same warnings as Debian's build.
 LIBAIO_CFLAGS     ?= -g -O2 -Wall -fno-omit-frame-pointer
@@ -78,13 +83,19 @@ LIBAIO_FULL       ?= 0
 ifeq ($(LIBAIO_FULL),1)
 LIBAIO_CASE11_COUNT ?= 1000000
 LIBAIO_CASE18_ITERATIONS ?= 1000
+LIBAIO_CASE6_MAXKB ?= 786432
+LIBAIO_CASE14_SIZE ?= 805306368
 else
 LIBAIO_CASE11_COUNT ?= 20000
 LIBAIO_CASE18_ITERATIONS ?= 20
+LIBAIO_CASE6_MAXKB ?= 65536
+LIBAIO_CASE14_SIZE ?= 67108864
 endif
 # case:macro=value:upstream value
 LIBAIO_SCALED     := 11:COUNT=$(LIBAIO_CASE11_COUNT):1000000 \
-		     18:ITERATIONS=$(LIBAIO_CASE18_ITERATIONS):1000
+		     18:ITERATIONS=$(LIBAIO_CASE18_ITERATIONS):1000 \
+		     6:MAXKB=$(LIBAIO_CASE6_MAXKB):786432 \
+		     14:SIZE=$(LIBAIO_CASE14_SIZE):805306368
 LIBAIO_PATCHDIR   := $(LIBAIO_REPO)/libaio/patches
 LIBAIO_PATCHES    := $(addprefix $(LIBAIO_PATCHDIR)/,$(shell cat $(LIBAIO_PATCHDIR)/series 2>/dev/null))
 LIBAIO_M32        ?= 1
