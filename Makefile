@@ -38,6 +38,10 @@ export CCACHE_DIR ?= $(CACHE)/ccache
 # Hash paths relative to the repository, so that another clone hits the cache.
 export CCACHE_BASEDIR ?= $(REPO)
 export CCACHE_NOHASHDIR ?= 1
+# Everything else compiled here (fio, libaio and its harness, the kselftests,
+# the stress generator) calls plain gcc: Debian's ccache puts a gcc in
+# /usr/lib/ccache, so a fresh clone builds those from the cache too.
+export PATH := $(if $(wildcard /usr/lib/ccache/gcc),/usr/lib/ccache:)$(PATH)
 export CACHE REPO
 
 # Sub-make files of the other parts (fio, libaio harness, ...): mk/*.mk.

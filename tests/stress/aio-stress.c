@@ -578,6 +578,7 @@ struct target {
 	char path[PATH_MAX];	/* device, or directory */
 	char dev[64];		/* block device name in sysfs */
 	bool is_bdev, pollable, data, made, mkreq, iotimeout;
+	bool nullb_mem;		/* a memory-backed null_blk */
 	unsigned lbs;
 	u32 max_io;
 	u64 rsize;		/* bytes per region */
@@ -680,6 +681,7 @@ static int target_open(struct target *t, char *err, size_t errlen)
 		snprintf(cfg, sizeof(cfg), "/sys/kernel/config/nullb/%s/memory_backed", t->dev);
 		if (read_long(cfg, 1) == 0)
 			t->data = false;	/* null_blk without memory: no data */
+		t->nullb_mem = read_long(cfg, 0) == 1;
 		t->mkreq = !strncmp(t->dev, "nullb", 5) || !strncmp(t->dev, "nvme", 4) ||
 			   t->made;
 		/* NVMe's timeout handler aborts and resets: only null_blk */
@@ -993,6 +995,15 @@ static void expect_for(const struct op *op, int ck, struct expect *ex)
 		es_add(&ex->ev, ETIMEDOUT);
 		/* never EAGAIN as an event: SPEC.md says it is issued again */
 	}
+	/*
+	 * A memory-backed null_blk allocates its backing pages as a write
+	 * comes, in the submitter's context when it completes inline: with
+	 * failslab or fail_page_alloc on there, it fails the write with
+	 * BLK_STS_NOSPC (copy_to_nullb()), which is ENOSPC in the event.
+	 */
+	if (faults_alloc && t->nullb_mem &&
+	    (op->kind == K_WRITE || op->kind == K_WRITEV || (!is_valid(op->kind) && op->write)))
+		es_add(&ex->ev, ENOSPC);
 }
 
 /* ------------------------------------------------------------------ */
