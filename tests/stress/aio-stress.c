@@ -2470,6 +2470,7 @@ static void churn_worker(void)
 
 		if (a < 5) {
 			struct iocb cbs[4], *cp[4];
+			const struct target *ct[4];
 			struct io_event ev[4];
 			int n = below(&r, 5), i, got = 0;
 			bool inflight = below(&r, 2);
@@ -2487,13 +2488,18 @@ static void churn_worker(void)
 			for (i = 0; i < n; i++) {
 				const struct target *t = &tg[below(&r, ntg)];
 
+				ct[i] = t;
 				memset(&cbs[i], 0, sizeof(cbs[i]));
 				cbs[i].aio_lio_opcode = IOCB_CMD_PREAD;
 				cbs[i].aio_fildes = fd_for(t, region);
 				cbs[i].aio_buf = (uintptr_t)(buf + (i << 16));
 				cbs[i].aio_nbytes = t->lbs * (1 + below(&r, (64u << 10) / t->lbs));
+				/*
+				 * Inside the region: a read past the end of a
+				 * region's file is rightly short.
+				 */
 				cbs[i].aio_offset = base_for(t, region) +
-						    below(&r, t->rsize / t->lbs - 16) * t->lbs;
+						    below(&r, (t->rsize - cbs[i].aio_nbytes) / t->lbs + 1) * t->lbs;
 				cbs[i].aio_flags = ck == CK_POLLED ? IOCB_FLAG_HIPRI : 0;
 				cbs[i].aio_data = 0xc0de0000 + i;
 				cp[i] = &cbs[i];
@@ -2536,8 +2542,10 @@ static void churn_worker(void)
 								  (unsigned long long)ev[i].obj);
 						else if (ev[i].res != (s64)cbs[j].aio_nbytes &&
 							 !(ev[i].res < 0 && (faults_io || faults_alloc || ev[i].res == -EINTR)))
-							violation(V_RESULT, "churn: read of %llu bytes: result %lld",
+							violation(V_RESULT, "churn: read of %llu bytes at %llu of %s in a %s context: result %lld",
 								  (unsigned long long)cbs[j].aio_nbytes,
+								  (unsigned long long)cbs[j].aio_offset,
+								  ct[j]->env, ck_name[ck],
 								  (long long)ev[i].res);
 						if (ev[i].res < 0) {
 							count_err(shm->c.e_event, -ev[i].res);
