@@ -50,7 +50,7 @@ include $(wildcard mk/*.mk)
 MK_GOALS := $(shell sed -n 's/^\([a-z][a-z0-9_-]*\):.*/\1/p' $(wildcard mk/*.mk) /dev/null)
 
 GOALS := all help setup base tree config config-test config-bench \
-	kernel kernel-test kernel-bench headers kselftest suites check \
+	kernel kernel-test kernel-bench kernel-bench-base headers kselftest suites check \
 	export lint arches demo bench profile insn stress vm clean distclean
 ifneq ($(filter-out $(GOALS) $(MK_GOALS),$(MAKECMDGOALS)),)
 $(info make: unknown target '$(firstword $(filter-out $(GOALS),$(MAKECMDGOALS)))')
@@ -67,8 +67,9 @@ endif
 ##   all          (default) host set-up, base tree, work tree, test kernel
 ##   check        build, boot, run every suite in tests/suites/, summary
 ##   demo         bench kernel + short fio comparison (NVMe, null_blk poll)
-##   bench        -icount benchmark vs io_uring: build/bench/bench.{json,md,png}
-##                (BENCH_ARGS="--runs N --out DIR --quick")
+##   bench        -icount benchmark vs io_uring: build/bench/bench.{json,md,png},
+##                with the unpatched base's aio-irq and io_uring cells beside
+##                (BENCH_ARGS="--runs N --out DIR --quick --no-base")
 ##   profile      perf profile of one bench cell under -icount, build/profile/
 ##                ENGINE-qdN/ (ENGINE=aio-poll QD=32; PROFILE_ARGS=...)
 ##   insn         exact guest instructions per read by kernel function for
@@ -85,6 +86,8 @@ endif
 ##                build/linux (7.3) or build/6.12/linux
 ##   kernel-test  obj-test: debug kernel (KASAN, lockdep, kmemleak)
 ##   kernel-bench obj-bench: same devices, no debugging
+##   kernel-bench-base  the bench kernel of the unpatched base (make bench's
+##                baseline cells), in build/unpatched/
 ##   kselftest    build + install the aio kselftests into kselftest/
 ##   vm           boot the test kernel and run CMD="..." (default: a shell test)
 ##   clean        remove build outputs (keeps build/linux, the work tree)
@@ -117,6 +120,22 @@ kernel-test kernel-bench: kernel-%: config-%
 	@scripts/check-config $(BUILD)/obj-$*/.config configs/base.config configs/base-$(BASE).config configs/$*.config
 	@echo "  KERNEL  $(BUILD:$(REPO)/%=%)/obj-$*/arch/x86/boot/bzImage ($$(cat $(BUILD)/obj-$*/include/config/kernel.release))"
 
+# The unpatched base, for the baseline cells of make bench: a shared clone of
+# BASE_REPO at `base`, laid out under $(UNPATCHED) as the work tree is under
+# $(REPO), so that ccache serves every file that the series does not touch.
+UNPATCHED := $(BUILD)/unpatched
+UTREE     := $(UNPATCHED)/$(TREE:$(REPO)/%=%)
+UOBJ      := $(UNPATCHED)/$(BUILD:$(REPO)/%=%)/obj-bench
+BASE_BENCH_KERNEL := $(UOBJ)/arch/x86/boot/bzImage
+kernel-bench-base: base
+	@[ -d $(UTREE)/.git ] || { rm -rf $(UTREE).new && mkdir -p $(dir $(UTREE)) && \
+		git clone -q --shared $(BASE_REPO) $(UTREE).new && \
+		git -C $(UTREE).new checkout -q -B main base && mv $(UTREE).new $(UTREE); }
+	@CCACHE_BASEDIR=$(UNPATCHED) scripts/mkconfig bench $(UTREE) $(UOBJ)
+	@echo "  KERNEL  $(UOBJ:$(REPO)/%=%) (unpatched base $(BASE), ccache, -j$(JOBS))"
+	@CCACHE_BASEDIR=$(UNPATCHED) $(MAKE) -s -C $(UTREE) O=$(UOBJ) CC="ccache gcc" -j$(JOBS) bzImage
+	@scripts/check-config $(UOBJ)/.config configs/base.config configs/base-$(BASE).config configs/bench.config
+
 headers: kernel-test
 	@$(MAKE) -s -C $(TREE) O=$(BUILD)/obj-test headers_install
 
@@ -135,8 +154,8 @@ demo: kernel-bench $(if $(FIO_BIN),fio)
 	@$(if $(FIO_BIN),FIO=$(FIO_BIN)) scripts/demo
 
 BENCH_ARGS ?=
-bench: kernel-bench fio
-	@scripts/bench $(BENCH_ARGS)
+bench: kernel-bench kernel-bench-base fio
+	@scripts/bench --base-kernel $(BASE_BENCH_KERNEL) $(BENCH_ARGS)
 
 # One t/io_uring cell of make bench: ENGINE (aio-irq, aio-poll, io_uring-irq,
 # io_uring-iopoll, io_uring-iopoll-fixed) and QD.
@@ -169,7 +188,7 @@ export: tree
 	@scripts/export $(TREE) $(PATCHES)
 
 clean:
-	rm -rf $(addprefix $(BUILD)/,obj-test obj-bench kselftest tests check vm demo bench profile insn lint each)
+	rm -rf $(addprefix $(BUILD)/,obj-test obj-bench unpatched kselftest tests check vm demo bench profile insn lint each)
 
 distclean: clean
 	@echo "$(TREE:$(REPO)/%=%) is the kernel work tree: remove it by hand after 'make export'"
