@@ -154,8 +154,10 @@ demo: kernel-bench $(if $(FIO_BIN),fio)
 	@$(if $(FIO_BIN),FIO=$(FIO_BIN)) scripts/demo
 
 BENCH_ARGS ?=
-bench: kernel-bench kernel-bench-base fio
-	@scripts/bench --base-kernel $(BASE_BENCH_KERNEL) $(BENCH_ARGS)
+# BENCH_ARGS=--no-base: no baseline boot, and so no unpatched kernel to build
+BENCH_BASE := $(if $(filter --no-base,$(BENCH_ARGS)),,kernel-bench-base)
+bench: kernel-bench $(BENCH_BASE) fio
+	@scripts/bench $(if $(BENCH_BASE),--base-kernel $(BASE_BENCH_KERNEL)) $(BENCH_ARGS)
 
 # One t/io_uring cell of make bench: ENGINE (aio-irq, aio-poll, io_uring-irq,
 # io_uring-iopoll, io_uring-iopoll-fixed) and QD.
