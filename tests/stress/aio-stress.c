@@ -3237,6 +3237,46 @@ static int dstate_threads(pid_t pid, char *buf, size_t len)
 }
 
 static s64 dstate_since[MAXW];
+static void print_stack(int pid, int tid);
+
+/*
+ * What a process stuck in D state waits for: the kernel stack of each of
+ * its threads in D state here, and every blocked task of the system (the
+ * workers and the other processes it may wait on) in the kernel log.
+ */
+static void dump_dstate(pid_t pid)
+{
+	char path[320], line[512];
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (d) {
+		while ((de = readdir(d))) {
+			char *p;
+
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", pid, de->d_name);
+			if (read_str(path, line, sizeof(line)))
+				continue;
+			p = strrchr(line, ')');
+			if (!p || p[1] != ' ' || p[2] != 'D')
+				continue;
+			note("  thread %s:", de->d_name);
+			print_stack(pid, atoi(de->d_name));
+		}
+		closedir(d);
+	}
+	fd = open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, "w", 1) == 1)
+			note("  blocked tasks: sysrq-w, in the kernel log");
+		close(fd);
+	}
+}
 
 static void scan_dstate(s64 now)
 {
@@ -3259,6 +3299,7 @@ static void scan_dstate(s64 now)
 			violation(V_DSTATE, "pid %d has threads in D state for %d s: %s", shm->p[w].pid,
 				  opt.watchdog, buf);
 			snprintf(g_who, sizeof(g_who), "controller");
+			dump_dstate(shm->p[w].pid);
 			dstate_since[w] = -1;	/* reported */
 		}
 	}
