@@ -3237,7 +3237,78 @@ static int dstate_threads(pid_t pid, char *buf, size_t len)
 }
 
 static s64 dstate_since[MAXW];
+static u64 dstate_ops[MAXW];
+/* in D state at every look since, in whatever operations; its changes */
+static s64 dstate_looks_since[MAXW];
+static int dstate_op_changes[MAXW];
 static void print_stack(int pid, int tid);
+
+/*
+ * Which operations the threads of worker w are in: each act() stamps its
+ * start, so this changes whenever one of them started another.
+ */
+static u64 worker_ops(int w)
+{
+	u64 sig = 0;
+	int k;
+
+	for (k = 0; k < TPW; k++) {
+		const struct trec *t = &shm->t[w * TPW + k];
+
+		sig = sig * 1000003 + (u64)__atomic_load_n(&t->since, __ATOMIC_ACQUIRE);
+		sig = sig * 1000003 + (u64)__atomic_load_n(&t->tid, __ATOMIC_ACQUIRE);
+	}
+	return sig;
+}
+
+/* Prints each line of a blk-mq debugfs file that has any, under its name */
+static void dump_debugfs_file(const char *path)
+{
+	char buf[4096], *l, *save;
+
+	if (read_str(path, buf, sizeof(buf)) || !buf[0])
+		return;
+	note("  %s:", path);
+	for (l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		note("    %s", l);
+}
+
+/*
+ * The requests every block device holds (blk-mq debugfs: the busy and
+ * dispatch lists of each hardware context and the requeue list), so that
+ * a context that can't finish shows where its requests are.
+ */
+static void dump_blk_mq(void)
+{
+	const char *root = "/sys/kernel/debug/block";
+	char path[PATH_MAX];
+	struct dirent *de, *he;
+	DIR *d, *h;
+
+	d = opendir(root);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/requeue_list", root, de->d_name);
+		dump_debugfs_file(path);
+		snprintf(path, sizeof(path), "%s/%s", root, de->d_name);
+		h = opendir(path);
+		if (!h)
+			continue;
+		while ((he = readdir(h))) {
+			if (strncmp(he->d_name, "hctx", 4))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s/%s/busy", root, de->d_name, he->d_name);
+			dump_debugfs_file(path);
+			snprintf(path, sizeof(path), "%s/%s/%s/dispatch", root, de->d_name, he->d_name);
+			dump_debugfs_file(path);
+		}
+		closedir(h);
+	}
+	closedir(d);
+}
 
 /*
  * What a process stuck in D state waits for: the kernel stack of each of
@@ -3276,29 +3347,66 @@ static void dump_dstate(pid_t pid)
 			note("  blocked tasks: sysrq-w, in the kernel log");
 		close(fd);
 	}
+	dump_blk_mq();
 }
 
 static void scan_dstate(s64 now)
 {
 	char buf[512];
-	int w;
+	u64 ops;
+	int w, k;
 
 	for (w = 0; w < NW; w++) {
 		if (!shm->p[w].alive || !shm->p[w].pid) {
 			dstate_since[w] = 0;
+			dstate_looks_since[w] = 0;
 			continue;
 		}
 		if (!dstate_threads(shm->p[w].pid, buf, sizeof(buf))) {
 			dstate_since[w] = 0;
+			dstate_looks_since[w] = 0;
 			continue;
 		}
-		if (!dstate_since[w])
+		if (!dstate_looks_since[w]) {
+			dstate_looks_since[w] = now;
+			dstate_op_changes[w] = 0;
+		}
+		/*
+		 * This looks every 5 s: a worker that went on to another
+		 * operation since the last look made progress, even if each
+		 * look finds it in D state (io_destroy() back to back, each
+		 * waiting for a grace period).  One stuck in a single
+		 * operation, or in exit, keeps the same operations.
+		 */
+		ops = worker_ops(w);
+		if (dstate_since[w] && ops != dstate_ops[w]) {
+			dstate_op_changes[w]++;
+			/* not a violation: said once, for the record */
+			if (dstate_looks_since[w] > 0 &&
+			    now - dstate_looks_since[w] > (s64)opt.watchdog * NSEC) {
+				who_for(w, shm->p[w].inc);
+				note("%s: pid %d was in D state at every look for %d s, in %d operations one after another (now %s)",
+				     g_who, shm->p[w].pid, opt.watchdog, dstate_op_changes[w] + 1, buf);
+				snprintf(g_who, sizeof(g_who), "controller");
+				dstate_looks_since[w] = -1;
+			}
+		}
+		if (!dstate_since[w] || ops != dstate_ops[w]) {
 			dstate_since[w] = now;
-		else if (now - dstate_since[w] > (s64)opt.watchdog * NSEC && dstate_since[w] > 0) {
+			dstate_ops[w] = ops;
+		} else if (now - dstate_since[w] > (s64)opt.watchdog * NSEC && dstate_since[w] > 0) {
 			who_for(w, shm->p[w].inc);
-			violation(V_DSTATE, "pid %d has threads in D state for %d s: %s", shm->p[w].pid,
-				  opt.watchdog, buf);
+			violation(V_DSTATE, "pid %d has threads in D state for %d s, in the same operations: %s",
+				  shm->p[w].pid, opt.watchdog, buf);
 			snprintf(g_who, sizeof(g_who), "controller");
+			for (k = 0; k < TPW; k++) {
+				const struct trec *t = &shm->t[w * TPW + k];
+				s64 since = __atomic_load_n(&t->since, __ATOMIC_ACQUIRE);
+
+				if (t->tid && since)
+					note("  thread %d: in \"%s\" for %lld s", t->tid, t->what,
+					     (long long)((now - since) / NSEC));
+			}
 			dump_dstate(shm->p[w].pid);
 			dstate_since[w] = -1;	/* reported */
 		}
