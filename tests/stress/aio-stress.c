@@ -3196,8 +3196,13 @@ static void reap_children(bool restart)
 	}
 }
 
-/* the state letter of every thread of pid; D-state ones into buf */
-static int dstate_threads(pid_t pid, char *buf, size_t len)
+static void print_stack(int pid, int tid);
+
+/*
+ * The state letter of every thread of pid; D-state ones into buf, and with
+ * @stacks the kernel stack of each of them printed.
+ */
+static int dstate_threads(pid_t pid, char *buf, size_t len, bool stacks)
 {
 	char path[320], line[512], wchan[64];
 	struct dirent *de;
@@ -3229,6 +3234,10 @@ static int dstate_threads(pid_t pid, char *buf, size_t len)
 				buf += m;
 				len -= m;
 			}
+		}
+		if (stacks) {
+			note("  thread %s:", de->d_name);
+			print_stack(pid, atoi(de->d_name));
 		}
 		n++;
 	}
@@ -3312,35 +3321,16 @@ static void dump_blk_mq(void)
 
 /*
  * What a process stuck in D state waits for: the kernel stack of each of
- * its threads in D state here, and every blocked task of the system (the
- * workers and the other processes it may wait on) in the kernel log.
+ * its threads in D state here, every blocked task of the system (the
+ * workers and the other processes it may wait on) in the kernel log, and
+ * the requests every block device holds.
  */
 static void dump_dstate(pid_t pid)
 {
-	char path[320], line[512];
-	struct dirent *de;
-	DIR *d;
+	char buf[512];
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	d = opendir(path);
-	if (d) {
-		while ((de = readdir(d))) {
-			char *p;
-
-			if (de->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", pid, de->d_name);
-			if (read_str(path, line, sizeof(line)))
-				continue;
-			p = strrchr(line, ')');
-			if (!p || p[1] != ' ' || p[2] != 'D')
-				continue;
-			note("  thread %s:", de->d_name);
-			print_stack(pid, atoi(de->d_name));
-		}
-		closedir(d);
-	}
+	dstate_threads(pid, buf, sizeof(buf), true);
 	fd = open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		if (write(fd, "w", 1) == 1)
@@ -3362,7 +3352,7 @@ static void scan_dstate(s64 now)
 			dstate_looks_since[w] = 0;
 			continue;
 		}
-		if (!dstate_threads(shm->p[w].pid, buf, sizeof(buf))) {
+		if (!dstate_threads(shm->p[w].pid, buf, sizeof(buf), false)) {
 			dstate_since[w] = 0;
 			dstate_looks_since[w] = 0;
 			continue;
@@ -3868,7 +3858,7 @@ static void dstate_all(void)
 			char buf[256];
 			int pid = atoi(de->d_name);
 
-			if (pid <= 0 || !dstate_threads(pid, buf, sizeof(buf)))
+			if (pid <= 0 || !dstate_threads(pid, buf, sizeof(buf), false))
 				continue;
 			n += snprintf(seen[pass] + n, sizeof(seen[pass]) - n, " %d:", pid);
 			if (n >= sizeof(seen[pass]))
@@ -4127,7 +4117,7 @@ int main(int argc, char **argv)
 		if (!shm->p[w].alive || w == W_LIFECHILD)
 			continue;
 		who_for(w, shm->p[w].inc);
-		if (dstate_threads(shm->p[w].pid, buf, sizeof(buf)))
+		if (dstate_threads(shm->p[w].pid, buf, sizeof(buf), false))
 			violation(V_DSTATE, "pid %d did not stop; threads in D state: %s", shm->p[w].pid, buf);
 		else
 			violation(V_WORKER, "pid %d did not stop within %d s", shm->p[w].pid, opt.watchdog + 30);
